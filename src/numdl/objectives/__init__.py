@@ -1,0 +1,6 @@
+"""Objectives: loss of a model on data plus regularization, as functions of one flat ``theta``."""
+
+from numdl.objectives.base import Evaluation
+from numdl.objectives.linear import LinearClassifierObjective, loss_in_features
+
+__all__ = ["Evaluation", "LinearClassifierObjective", "loss_in_features"]
