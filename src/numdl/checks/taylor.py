@@ -38,6 +38,8 @@ class TaylorResult:
     n_good : int
         Number of consecutive halvings, ending at the smallest step above
         round-off, that show the expected order.
+    tail_order : float
+        Median observed order of the last column over those halvings.
     roundoff : bool
         The last column stayed at round-off level for every ``h`` (exact derivative
         of a map that is polynomial of that degree in the direction).
@@ -51,6 +53,7 @@ class TaylorResult:
     n_good: int
     roundoff: bool
     passed: bool
+    tail_order: float = float("nan")
 
     def table(self) -> str:
         """The printable table of ``h``, errors and observed orders."""
@@ -72,8 +75,7 @@ class TaylorResult:
         """One line: the decisive observed order."""
         if self.roundoff:
             return f"exact to round-off (max E = {self.errors[:, -1].max():.1e})"
-        best = np.nanmax(self.orders[:, -1]) if self.orders.size else float("nan")
-        return f"order {best:.2f} over {self.n_good} halvings (need {self.expected_order})"
+        return f"order {self.tail_order:.2f} over {self.n_good} halvings (need {self.expected_order})"
 
     def __str__(self) -> str:
         return self.table()
@@ -178,6 +180,9 @@ def taylor_test(fun, x, *, jvp=None, grad=None, hess_mv=None, curvature=None,
             if orders[i, -1] < expected - 0.2 or last[i + 1] <= 10 * floor:
                 break
             n_good += 1
+    tail = orders[above[-1] - n_good + 1: above[-1] + 1, -1] if n_good else orders[:0, -1]
+    tail_order = float(np.median(tail)) if tail.size else float("nan")
     passed = roundoff or n_good >= min_good
     return TaylorResult(h=h, errors=errors, orders=orders, expected_order=expected,
-                        n_good=int(n_good), roundoff=roundoff, passed=bool(passed))
+                        n_good=int(n_good), roundoff=roundoff, passed=bool(passed),
+                        tail_order=tail_order)

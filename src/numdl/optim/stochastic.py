@@ -5,16 +5,19 @@ Every constructor returns a :class:`~numdl.optim.transforms.GradientTransformati
 ``k ↦ α_k`` from :mod:`numdl.optim.schedules`. With ``g_k`` the (mini-batch) gradient at
 ``θ_{k−1}``:
 
-==================  ===========================================================  =====================
-optimizer           update                                                       chain
-==================  ===========================================================  =====================
-:func:`sgd`         ``θ_k = θ_{k−1} − α g_k``                                    ``scale(−α)``
-:func:`momentum`    ``m_k = β m_{k−1} + g_k``, ``θ_k = θ_{k−1} − α m_k``          ``trace``, ``scale``
-:func:`nesterov`    ``m_k = β m_{k−1} + g_k``, ``θ_k = θ_{k−1} − α(g_k + β m_k)`` ``trace``, ``scale``
-:func:`adagrad`     ``G_k = G_{k−1} + g_k²``, ``θ_k = θ_{k−1} − α g_k/(√G_k+ε)``  ``scale_by_rss``, …
-:func:`rmsprop`     ``ν_k = ρν_{k−1} + (1−ρ)g_k²``, ``θ_k = θ_{k−1} − α g_k/(√ν_k+ε)``  ``scale_by_rms``, …
-:func:`adam`        bias-corrected moments ``m̂_k, v̂_k``, ``θ_k = θ_{k−1} − α m̂_k/(√v̂_k+ε)``  ``scale_by_adam``, …
-==================  ===========================================================  =====================
+* :func:`sgd` — ``θ_k = θ_{k−1} − α g_k``: ``chain(scale(−α))``;
+* :func:`momentum` — ``m_k = β m_{k−1} + g_k``, ``θ_k = θ_{k−1} − α m_k``:
+  ``chain(trace(β), scale(−α))``;
+* :func:`nesterov` — ``m_k = β m_{k−1} + g_k``, ``θ_k = θ_{k−1} − α (g_k + β m_k)``:
+  ``chain(trace(β, nesterov=True), scale(−α))``;
+* :func:`adagrad` — ``G_k = G_{k−1} + g_k²``, ``θ_k = θ_{k−1} − α g_k / (√G_k + ε)``:
+  ``chain(scale_by_rss(ε), scale(−α))``;
+* :func:`rmsprop` — ``ν_k = ρ ν_{k−1} + (1 − ρ) g_k²``, ``θ_k = θ_{k−1} − α g_k / (√ν_k + ε)``:
+  ``chain(scale_by_rms(ρ, ε), scale(−α))``;
+* :func:`adam` — bias-corrected moments ``m̂_k``, ``v̂_k``,
+  ``θ_k = θ_{k−1} − α m̂_k / (√v̂_k + ε)``: ``chain(scale_by_adam(β₁, β₂, ε), scale(−α))``.
+
+With a schedule, ``scale(−α)`` becomes ``scale_by_schedule(k ↦ −α_k)``.
 
 Examples
 --------
