@@ -8,7 +8,9 @@ PyTorch: the same forward with ``requires_grad`` on ``K`` and ``b``,
 ``F.cross_entropy`` and ``loss.backward()``. Widths ``m ∈ {64, 1024}``, float32 and
 float64, ``σ ∈ {tanh, relu}``. PyTorch runs with as many threads as NumPy's BLAS
 (``torch.set_num_threads``); NumPy's elementwise operations are single-threaded,
-PyTorch's are not. The relative difference of the two gradients is in the notes.
+PyTorch's are not. Every case is repeated with one thread on both sides
+(``threadpoolctl``), which is less sensitive to other load on a shared machine.
+The relative difference of the two gradients is in the notes.
 Skipped, with a message, when PyTorch is not installed (``pip install -e .[bench]``).
 """
 
@@ -18,7 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 from harness import Comparison, compare
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from numdl.layers import SingleLayer
 
@@ -47,11 +49,12 @@ def _ours(layer, theta, Y, W, labels):
     return value, layer.jac_theta_tmv(W.T @ P, theta, Y, cache)
 
 
-def _cases():
-    for activation in ("tanh", "relu"):
-        for dtype in (np.float32, np.float64):
-            for width in (64, 1024):
-                yield activation, dtype, width
+def _cases(max_threads):
+    for threads in sorted({max_threads, 1}, reverse=True):
+        for activation in ("tanh", "relu"):
+            for dtype in (np.float32, np.float64):
+                for width in (64, 1024):
+                    yield threads, activation, dtype, width
 
 
 def run():
@@ -61,12 +64,11 @@ def run():
     except ImportError:
         print("bench_single_layer: PyTorch is not installed (pip install -e .[bench]); skipped")
         return
-    threads = _blas_threads()
-    torch.set_num_threads(threads)
+    max_threads = _blas_threads()
     torch_act = {"tanh": torch.tanh, "relu": torch.relu}
 
     rng = np.random.default_rng(0)
-    for activation, dtype, width in _cases():
+    for threads, activation, dtype, width in _cases(max_threads):
         layer = SingleLayer(N_IN, width, activation)
         theta = layer.init_theta(rng, dtype=dtype)
         theta[width * N_IN:] = 0.1 * rng.standard_normal(width)
@@ -92,10 +94,12 @@ def run():
             loss.backward()
             state["peer"] = (loss.item(), K_t.grad, b_t.grad)
 
-        name = f"single layer {activation}, m={width}, n_in={N_IN}, n={N}, {np.dtype(dtype).name}"
-        result: Comparison = compare(name, ours, peer, repeats=9, warmup=2)
+        name = (f"single layer {activation}, m={width}, n_in={N_IN}, n={N}, {np.dtype(dtype).name}, "
+                f"{threads} thread(s)")
+        torch.set_num_threads(threads)
+        with threadpool_limits(threads):
+            result: Comparison = compare(name, ours, peer, repeats=9, warmup=2)
         value, grad = state["ours"]
         peer_grad = np.concatenate([state["peer"][1].numpy().reshape(-1), state["peer"][2].numpy()])
         rel = np.linalg.norm(grad - peer_grad) / np.linalg.norm(peer_grad)
-        yield replace(result, detail=f"{threads} threads; loss {value:.6f} vs {state['peer'][0]:.6f}; "
-                                     f"grad rel. diff {rel:.1e}")
+        yield replace(result, detail=f"loss {value:.6f} vs {state['peer'][0]:.6f}; grad rel. diff {rel:.1e}")

@@ -71,12 +71,14 @@ def sgd(learning_rate, momentum: float = 0.0, nesterov: bool = False) -> Gradien
 
 
 def momentum(learning_rate, beta: float = 0.9) -> GradientTransformation:
-    """SGD with heavy-ball momentum: ``sgd(learning_rate, momentum=beta)``."""
+    """SGD with heavy-ball momentum ``β`` in ``[0, 1)``: ``sgd(learning_rate, momentum=beta)``."""
+    beta = _check_real(beta, "beta", low=0.0, high=1.0, high_open=True)
     return sgd(learning_rate, momentum=beta)
 
 
 def nesterov(learning_rate, beta: float = 0.9) -> GradientTransformation:
-    """SGD with Nesterov momentum: ``sgd(learning_rate, momentum=beta, nesterov=True)``."""
+    """SGD with Nesterov momentum ``β`` in ``(0, 1)``: ``sgd(learning_rate, momentum=beta, nesterov=True)``."""
+    beta = _check_real(beta, "beta", low=0.0, high=1.0, low_open=True, high_open=True)
     return sgd(learning_rate, momentum=beta, nesterov=True)
 
 

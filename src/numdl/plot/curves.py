@@ -181,8 +181,9 @@ def plot_singular_values(values, path, *, title: str | None = None, normalize: b
 
     Notes
     -----
-    Exact zeros cannot be drawn on a log axis; they are clipped to the smallest
-    positive value of all sets (noted in the figure).
+    Zeros cannot be drawn on a log axis: values below ``eps * sigma_1`` (machine
+    epsilon times the largest value of their set) are shown at that level and a
+    note says so. A set of all zeros falls back to a linear axis.
     """
     sets = check_named_series(values, "values", finite=True)
     prepared = {}
@@ -193,9 +194,15 @@ def plot_singular_values(values, path, *, title: str | None = None, normalize: b
         if normalize and s[0] > 0:
             s = s / s[0]
         prepared[name] = s
+    floor = {name: np.finfo(float).eps * s[0] for name, s in prepared.items()}
+    clipped = any(np.any(s < floor[name]) for name, s in prepared.items() if s[0] > 0)
+    prepared = {name: np.maximum(s, floor[name]) if s[0] > 0 else s
+                for name, s in prepared.items()}
 
     fig = new_figure((6.4, 4.4))
     ax = fig.add_subplot()
+    if clipped:
+        note(ax, r"values $< \epsilon\,\sigma_1$ shown at $\epsilon\,\sigma_1$ (machine epsilon)")
     names = list(prepared)
     curves = _apply_log(ax, "y", [prepared[name] for name in names])
     for i, (name, s) in enumerate(zip(names, curves)):

@@ -50,6 +50,8 @@ def save_figure(fig: Figure, path, *, dpi: int = DPI) -> Path:
     if not isinstance(fig, Figure):
         raise ValueError(f"fig: expected a matplotlib.figure.Figure, got {type(fig).__name__}")
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"path: {str(path)!r} is a directory, expected a file name")
     if path.suffix == "":
         path = path.with_suffix(".png")
     elif path.suffix.lower() != ".png":
@@ -106,7 +108,8 @@ def check_named_series(series, name: str, *, finite: bool = False) -> dict[str, 
     e.g. ``histories['sgd']``.
     """
     if not isinstance(series, Mapping):
-        raise ValueError(f"{name}: expected a dict mapping names to arrays, got {type(series).__name__}")
+        raise ValueError(f"{name}: expected a dict mapping names to arrays, "
+                         f"got {type(series).__name__}")
     if len(series) == 0:
         raise ValueError(f"{name}: expected at least one entry, got an empty dict")
     out = {}
