@@ -1,4 +1,4 @@
-"""Soft thresholding and the L1 proximal step: exact zeros, optimality, the lasso on an orthogonal design."""
+"""Soft thresholding and the L1 proximal step: exact zeros, optimality, lasso on an orthogonal design."""
 
 import numpy as np
 import pytest

@@ -77,12 +77,13 @@ def momentum(learning_rate, beta: float = 0.9) -> GradientTransformation:
 
 
 def nesterov(learning_rate, beta: float = 0.9) -> GradientTransformation:
-    """SGD with Nesterov momentum ``β`` in ``(0, 1)``: ``sgd(learning_rate, momentum=beta, nesterov=True)``."""
+    """SGD with Nesterov momentum ``β`` in ``(0, 1)``: ``sgd(learning_rate, beta, nesterov=True)``."""
     beta = _check_real(beta, "beta", low=0.0, high=1.0, low_open=True, high_open=True)
     return sgd(learning_rate, momentum=beta, nesterov=True)
 
 
-def adagrad(learning_rate, eps: float = 1e-8, initial_accumulator: float = 0.0) -> GradientTransformation:
+def adagrad(learning_rate, eps: float = 1e-8,
+            initial_accumulator: float = 0.0) -> GradientTransformation:
     """AdaGrad: ``G_k = G_{k−1} + g_k²``, ``θ_k = θ_{k−1} − α_k g_k / (√G_k + ε)``.
 
     Parameters

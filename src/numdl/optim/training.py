@@ -178,58 +178,59 @@ def train(objective, theta0, optimizer, *, n_examples: int, batch_size: int, epo
 
     bar = tqdm(range(1, epochs + 1), desc="train", unit="epoch", leave=False, file=sys.stderr,
                disable=None if progress else True, dynamic_ncols=True)
-    for epoch in bar:
-        order = rng.permutation(n)
-        value_sum, grad_sum = 0.0, np.zeros_like(theta)
-        for b in range(n_batches):
-            idx = order[b * batch_size:(b + 1) * batch_size]
-            ev = objective(theta, idx)
-            n_grad += 1
-            n_seen += idx.size
-            grad = np.asarray(ev.grad)
-            if grad.shape != theta.shape:
-                raise ValueError(f"objective: gradient has shape {grad.shape}, expected "
-                                 f"{theta.shape} (that of theta0)")
-            where = f"epoch {epoch} (mini-batch {b + 1} of {n_batches})"
-            if not _finite(ev.value, grad):
-                failure = f"non-finite objective or gradient in {where}"
+    with bar:
+        for epoch in bar:
+            order = rng.permutation(n)
+            value_sum, grad_sum = 0.0, np.zeros_like(theta)
+            for b in range(n_batches):
+                idx = order[b * batch_size:(b + 1) * batch_size]
+                ev = objective(theta, idx)
+                n_grad += 1
+                n_seen += idx.size
+                grad = np.asarray(ev.grad)
+                if grad.shape != theta.shape:
+                    raise ValueError(f"objective: gradient has shape {grad.shape}, expected "
+                                     f"{theta.shape} (that of theta0)")
+                if not _finite(ev.value, grad):
+                    failure = (f"non-finite objective or gradient in epoch {epoch} "
+                               f"(mini-batch {b + 1} of {n_batches})")
+                    break
+                with np.errstate(over="ignore", invalid="ignore"):
+                    value_sum += idx.size * float(ev.value)
+                    grad_sum += idx.size * grad
+                    updates, state = optimizer.update(grad, state, theta)
+                    new = apply_updates(theta, updates)
+                if not _finite(new):
+                    failure = (f"non-finite parameters after the step in epoch {epoch} "
+                               f"(mini-batch {b + 1} of {n_batches})")
+                    break
+                theta = new if prox is None else prox(new, schedule(step))
+                step += 1
+            if failure is not None:
                 break
+
             with np.errstate(over="ignore", invalid="ignore"):
-                value_sum += idx.size * float(ev.value)
-                grad_sum += idx.size * grad
-                updates, state = optimizer.update(grad, state, theta)
-                new = apply_updates(theta, updates)
-            if not _finite(new):
-                failure = f"non-finite parameters after the step in {where}"
-                break
-            theta = new if prox is None else prox(new, schedule(step))
-            step += 1
-        if failure is not None:
-            break
+                record = {"epoch": epoch, "objective": value_sum / n,
+                          "grad_norm": float(np.linalg.norm(grad_sum / n))}
+            if validation is not None:
+                record["validation"] = float(validation(theta))
+                if not np.isfinite(record["validation"]):
+                    failure = f"non-finite validation metric after epoch {epoch}"
+                    break
+            if schedule is not None:
+                record["learning_rate"] = float(schedule(step - 1))
+            record["n_grad_evals"] = n_grad
+            record["n_examples"] = n_seen
+            for k, v in record.items():
+                history[k].append(v)
 
-        with np.errstate(over="ignore", invalid="ignore"):
-            record = {"epoch": epoch, "objective": value_sum / n,
-                      "grad_norm": float(np.linalg.norm(grad_sum / n))}
-        if validation is not None:
-            record["validation"] = float(validation(theta))
-            if not np.isfinite(record["validation"]):
-                failure = f"non-finite validation metric after epoch {epoch}"
+            metric = record["validation" if validation is not None else "objective"]
+            if metric < best_value:
+                best_theta, best_epoch, best_value = theta, epoch, metric
+            bar.set_postfix({k: f"{record[k]:.4g}" for k in ("objective", "validation") if k in record})
+            if callback is not None and callback(epoch, theta.copy(), dict(record)) is True:
+                stopped_by_callback = True
                 break
-        if schedule is not None:
-            record["learning_rate"] = float(schedule(step - 1))
-        record["n_grad_evals"] = n_grad
-        record["n_examples"] = n_seen
-        for k, v in record.items():
-            history[k].append(v)
-
-        metric = record["validation" if validation is not None else "objective"]
-        if metric < best_value:
-            best_theta, best_epoch, best_value = theta, epoch, metric
-        bar.set_postfix({k: f"{record[k]:.4g}" for k in ("objective", "validation") if k in record})
-        if callback is not None and callback(epoch, theta.copy(), dict(record)) is True:
-            stopped_by_callback = True
-            break
-    bar.close()
 
     n_epochs = len(history["epoch"])
     if failure is not None:
