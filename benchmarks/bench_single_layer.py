@@ -9,7 +9,9 @@ PyTorch: the same forward with ``requires_grad`` on ``K`` and ``b``,
 float64, ``σ ∈ {tanh, relu}``. PyTorch runs with as many threads as NumPy's BLAS
 (``torch.set_num_threads``); NumPy's elementwise operations are single-threaded,
 PyTorch's are not. Every case is repeated with one thread on both sides
-(``threadpoolctl``), which is less sensitive to other load on a shared machine.
+(``threadpoolctl``): on a machine shared with other jobs the multi-thread timings
+of both sides are dominated by descheduled threads (a parallel region waits for
+its slowest thread), the one-thread rows are the steadier comparison.
 The relative difference of the two gradients is in the notes.
 Skipped, with a message, when PyTorch is not installed (``pip install -e .[bench]``).
 """
@@ -57,49 +59,54 @@ def _cases(max_threads):
                     yield threads, activation, dtype, width
 
 
+def _compare_case(torch, threads, activation, dtype, width, rng) -> Comparison:
+    """Build one case's data, time both sides and note how far their results differ."""
+    import torch.nn.functional as F
+
+    layer = SingleLayer(N_IN, width, activation)
+    theta = layer.init_theta(rng, dtype=dtype)
+    theta[width * N_IN:] = 0.1 * rng.standard_normal(width)
+    Y = rng.standard_normal((N_IN, N)).astype(dtype)
+    W = (rng.standard_normal((N_C, width)) / np.sqrt(width)).astype(dtype)
+    labels = rng.integers(0, N_C, size=N)
+
+    K0, b0 = layer.split_theta(theta)
+    K_t, b_t = torch.tensor(K0, requires_grad=True), torch.tensor(b0, requires_grad=True)
+    Y_t, W_t, labels_t = torch.from_numpy(Y), torch.from_numpy(W), torch.from_numpy(labels)
+    act_t = {"tanh": torch.tanh, "relu": torch.relu}[activation]
+    state = {}
+
+    def ours():
+        state["ours"] = _ours(layer, theta, Y, W, labels)
+
+    def peer():
+        K_t.grad = b_t.grad = None
+        Z = act_t(torch.addmm(b_t[:, None], K_t, Y_t))
+        loss = F.cross_entropy((W_t @ Z).T, labels_t)
+        loss.backward()
+        state["peer"] = (loss.item(), K_t.grad, b_t.grad)
+
+    name = f"single layer {activation}, m={width}, n_in={N_IN}, n={N}, {np.dtype(dtype).name}, {threads} thread(s)"
+    torch.set_num_threads(threads)
+    with threadpool_limits(threads):
+        result = compare(name, ours, peer, repeats=9, warmup=2)
+    value, grad = state["ours"]
+    peer_value, peer_K, peer_b = state["peer"]
+    peer_grad = np.concatenate([peer_K.numpy().reshape(-1), peer_b.numpy()])
+    rel = np.linalg.norm(grad - peer_grad) / np.linalg.norm(peer_grad)
+    return replace(result, detail=f"loss {value:.6f} vs {peer_value:.6f}; grad rel. diff {rel:.1e}")
+
+
 def run():
     try:
         import torch
-        import torch.nn.functional as F
     except ImportError:
         print("bench_single_layer: PyTorch is not installed (pip install -e .[bench]); skipped")
         return
-    max_threads = _blas_threads()
-    torch_act = {"tanh": torch.tanh, "relu": torch.relu}
-
+    previous = torch.get_num_threads()
     rng = np.random.default_rng(0)
-    for threads, activation, dtype, width in _cases(max_threads):
-        layer = SingleLayer(N_IN, width, activation)
-        theta = layer.init_theta(rng, dtype=dtype)
-        theta[width * N_IN:] = 0.1 * rng.standard_normal(width)
-        Y = rng.standard_normal((N_IN, N)).astype(dtype)
-        W = (rng.standard_normal((N_C, width)) / np.sqrt(width)).astype(dtype)
-        labels = rng.integers(0, N_C, size=N)
-
-        K0, b0 = layer.split_theta(theta)
-        K_t = torch.tensor(K0, requires_grad=True)
-        b_t = torch.tensor(b0, requires_grad=True)
-        Y_t, W_t = torch.from_numpy(Y), torch.from_numpy(W)
-        labels_t = torch.from_numpy(labels)
-        act_t = torch_act[activation]
-        state = {}
-
-        def ours(layer=layer, theta=theta, Y=Y, W=W, labels=labels, state=state):
-            state["ours"] = _ours(layer, theta, Y, W, labels)
-
-        def peer(K_t=K_t, b_t=b_t, Y_t=Y_t, W_t=W_t, labels_t=labels_t, act_t=act_t, state=state):
-            K_t.grad = b_t.grad = None
-            Z = act_t(torch.addmm(b_t[:, None], K_t, Y_t))
-            loss = F.cross_entropy((W_t @ Z).T, labels_t)
-            loss.backward()
-            state["peer"] = (loss.item(), K_t.grad, b_t.grad)
-
-        name = (f"single layer {activation}, m={width}, n_in={N_IN}, n={N}, {np.dtype(dtype).name}, "
-                f"{threads} thread(s)")
-        torch.set_num_threads(threads)
-        with threadpool_limits(threads):
-            result: Comparison = compare(name, ours, peer, repeats=9, warmup=2)
-        value, grad = state["ours"]
-        peer_grad = np.concatenate([state["peer"][1].numpy().reshape(-1), state["peer"][2].numpy()])
-        rel = np.linalg.norm(grad - peer_grad) / np.linalg.norm(peer_grad)
-        yield replace(result, detail=f"loss {value:.6f} vs {state['peer'][0]:.6f}; grad rel. diff {rel:.1e}")
+    try:
+        for case in _cases(_blas_threads()):
+            yield _compare_case(torch, *case, rng)
+    finally:
+        torch.set_num_threads(previous)

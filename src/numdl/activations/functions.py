@@ -121,8 +121,9 @@ class ReLU(Activation):
         return np.maximum(x, 0)
 
     def _both(self, x, overwrite_x):
-        d = (x > 0).astype(x.dtype)
-        return np.maximum(x, 0, out=x if overwrite_x else None), d
+        z = np.maximum(x, 0, out=x if overwrite_x else None)
+        # σ' is 1 where σ(y) = y > 0 and 0 where σ(y) = 0: the sign of the value.
+        return z, np.sign(z)
 
 
 @dataclass(frozen=True)
