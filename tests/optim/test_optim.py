@@ -195,3 +195,19 @@ def test_invalid_arguments():
         steepest_descent(fun, np.zeros(2), bounds=(1.0, 0.0))
     with pytest.raises(ValueError, match="precond"):
         newton_cg(fun, np.zeros(2), precond="jacobi")
+
+
+def test_line_search_backtracks_over_overflowing_trials():
+    """A trial whose evaluation raises FloatingPointError is rejected, not fatal."""
+    from numdl.objectives import Evaluation
+    from numdl.optim import armijo_backtracking
+
+    def fun(x):
+        if np.abs(x).max() > 2:
+            raise FloatingPointError("forward: non-finite state after layer 3")
+        return Evaluation(float(x @ x), 2 * x)
+
+    x = np.array([1.0, -1.0])
+    ls = armijo_backtracking(fun, x, fun(x), -2 * x, step=4.0)
+    assert ls.success and ls.step < 1 and ls.n_evals >= 3
+    assert ls.evaluation.value < 2.0

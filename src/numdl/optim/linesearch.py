@@ -91,7 +91,9 @@ def armijo_backtracking(fun, x, evaluation, direction, *, step: float = 1.0, c1:
     which is the Armijo condition for a quadratic
     (``f(x + s) − f(x) = ½ (g + ∇f(x + s))ᵀ s``) and involves no cancellation.
 
-    A trial whose value is NaN or inf is rejected like any other. A trial with
+    A trial whose value is NaN or inf is rejected like any other, and so is one whose
+    evaluation raises ``FloatingPointError`` (a network whose forward pass overflows
+    at a too long step reports the layer that way). A trial with
     ``gᵀ(x(α) − x) ≥ 0`` cannot decrease ``f`` to first order and is rejected without
     evaluating ``fun``; without a projection that means ``d`` is not a descent
     direction and the search stops at once.
@@ -111,8 +113,12 @@ def armijo_backtracking(fun, x, evaluation, direction, *, step: float = 1.0, c1:
             trial = project(trial)
         slope = float(np.vdot(g, trial - x))
         if slope < 0:
-            ev = fun(trial)
             n_evals += 1
+            try:
+                ev = fun(trial)
+            except FloatingPointError:
+                alpha *= shrink
+                continue
             if np.isfinite(ev.value) and (
                     ev.value <= f0 + c1 * slope
                     or (ev.value <= f0 + roundoff
