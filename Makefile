@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/numdl run data-gallery --out $(OUT)/data-gallery
-	@echo "Figures and metrics.json are in $(OUT)/data-gallery/"
+	MPLBACKEND=Agg $(BIN)/numdl run resnet-peaks --out $(OUT)/resnet-peaks
+	@echo "Figures (decision regions, objective and validation accuracy vs. work, state norms) and metrics.json are in $(OUT)/resnet-peaks/"
 
 test: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q

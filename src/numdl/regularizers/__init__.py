@@ -20,3 +20,5 @@ __all__ = [
     "BOUNDARIES", "first_difference_1d", "gradient_operator", "identity_operator", "laplacian",
     "second_difference_1d", "KINDS", "Tikhonov", "smoothness_regularizer",
 ]
+from numdl.regularizers.depth import DepthSmoothness  # noqa: E402  (smoothness in depth, lectures 9–10)
+__all__ += ["DepthSmoothness"]
