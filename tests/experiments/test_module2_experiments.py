@@ -8,7 +8,8 @@ from scipy.special import logsumexp
 
 from numdl.checks import adjoint_test, taylor_test
 from numdl.data import load_digits
-from numdl.experiments.adversarial_digits import (AdversarialObjective, attack_l2, attack_linf,
+from numdl.objectives import AdversarialObjective
+from numdl.experiments.adversarial_digits import (attack_l2, attack_linf,
                                                   class_probabilities, fold_input_scaling)
 from numdl.experiments.l1_sparsity import k_mask
 from numdl.experiments.random_features import choose_lam, fit_readout, numerical_rank, random_layer

@@ -15,7 +15,7 @@ attack a trivial route. For correctly classified test images ``y_j`` and target 
 
 (``E`` the cross-entropy of one example), one independent problem per image solved
 jointly by projected Newton-CG with a Gauss-Newton Hessian
-(:class:`AdversarialObjective`). A continuation decreases ``α`` from large (``d ≈ 0``)
+(:class:`~numdl.objectives.AdversarialObjective`). A continuation decreases ``α`` from large (``d ≈ 0``)
 by halving until the label flips; the first ``d_j(α)`` that flips image ``j`` is its
 (approximately) smallest perturbation along the regularization path.
 
@@ -35,7 +35,7 @@ from numdl.data import load_digits
 from numdl.experiments.random_features import fit_readout, random_layer
 from numdl.experiments.registry import experiment
 from numdl.losses import softmax
-from numdl.objectives import Evaluation, loss_in_features
+from numdl.objectives import AdversarialObjective
 from numdl.optim import newton_cg
 from numdl.plot import plot_curves, plot_montage
 from numdl.utils.validation import check_array, check_labels
@@ -65,76 +65,6 @@ def fold_input_scaling(layer, theta, mean, scale) -> np.ndarray:
     K, b = layer.split_theta(theta)
     K_raw = K / np.broadcast_to(np.asarray(scale, dtype=K.dtype), (K.shape[1],))
     return np.concatenate([K_raw.reshape(-1), b - K_raw @ np.asarray(mean, dtype=K.dtype)])
-
-
-class AdversarialObjective:
-    """Targeted adversarial objective of a batch of inputs, over flat perturbations.
-
-    ``Φ(d) = Σ_j E(W [σ(K(y_j + d_j) + b); 1], ĉ_j) + (α/2)‖D‖_F²``, ``d = vec(D)``.
-
-    Parameters
-    ----------
-    layer : SingleLayer
-        The feature map ``Z = σ(K Y + b)`` (any object of the layer protocol).
-    theta : ndarray
-        Its (fixed) parameters.
-    W : ndarray, shape (n_c, m + 1)
-        Read-out weights, bias last (fixed).
-    Y : array_like, shape (n_f, k)
-        The clean inputs, one per column.
-    C_target : array_like, shape (n_c, k)
-        Target class probabilities ``ĉ_j`` (one-hot: the class each input should get).
-    alpha : float
-        ``α ≥ 0``.
-
-    Notes
-    -----
-    ``D`` has the shape ``(n_f, k)`` of ``Y`` and ``d = D.reshape(-1)`` (C order). With
-    ``Z = σ(K(Y + D) + b)``, ``J = J_Y`` the layer's input Jacobian at ``Y + D`` and
-    ``E`` the *sum* of the per-example cross-entropies (``k`` times the mean returned by
-    :func:`~numdl.objectives.loss_in_features`):
-
-    * ``∇Φ = J_Yᵀ ∇_Z E + α D`` (the layer's ``jac_y_tmv`` after ``loss_in_features``);
-    * ``hess_mv(V) = J_Yᵀ ∇²_Z E [J_Y V] + α V``, the Gauss-Newton matrix: the term
-      ``Σ (∇_Z E ⊙ σ''(·)) …`` with the second derivative of σ is dropped, so the
-      matrix is symmetric positive semi-definite (exact when σ is linear).
-
-    The problems of different columns are independent (``Φ`` is a sum of one term
-    per column and the Hessian is block diagonal); solving them jointly costs one
-    matrix product per layer product for the whole batch. Lecture 8.
-    """
-
-    def __init__(self, layer, theta, W, Y, C_target, alpha: float):
-        self.layer, self.theta = layer, np.asarray(theta)
-        self.Y = check_array(Y, "Y", ndim=2)
-        self.W = check_array(W, "W", ndim=2)
-        self.C = check_labels(C_target, "C_target", n=self.Y.shape[1])
-        if not (np.isfinite(alpha) and alpha >= 0):
-            raise ValueError(f"alpha: expected a finite number >= 0, got {alpha!r}")
-        self.alpha = float(alpha)
-        self.shape = self.Y.shape
-
-    def perturbation(self, d) -> np.ndarray:
-        """``D = mat(d)`` of shape ``(n_f, k)``."""
-        return check_array(d, "d", shape=(self.Y.size,)).reshape(self.shape)
-
-    def __call__(self, d) -> Evaluation:
-        D = self.perturbation(d)
-        layer, theta, alpha = self.layer, self.theta, self.alpha
-        X = self.Y + D
-        Z, cache = layer.forward(theta, X)
-        k = X.shape[1]
-        res = loss_in_features(self.W, Z, self.C)
-        value = k * res.value + 0.5 * alpha * float(np.vdot(D, D))
-        grad = k * layer.jac_y_tmv(res.grad, theta, X, cache) + alpha * D
-        shape, hess_Z = self.shape, res.hess_mv
-
-        def hess_mv(v):
-            V = np.reshape(v, shape)
-            HV = k * layer.jac_y_tmv(hess_Z(layer.jac_y_mv(V, theta, X, cache)), theta, X, cache)
-            return (HV + alpha * V).reshape(-1)
-
-        return Evaluation(value, grad.reshape(-1), hess_mv)
 
 
 def class_probabilities(layer, theta, W, Y) -> np.ndarray:

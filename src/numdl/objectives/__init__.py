@@ -9,3 +9,4 @@ from numdl.objectives.saa import SAAResult, saa
 from numdl.objectives.varpro import VarProObjective
 
 __all__ += ["NetworkObjective", "SAAResult", "VarProObjective", "saa"]
+from numdl.objectives.adversarial import AdversarialObjective
