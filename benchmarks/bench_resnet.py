@@ -19,8 +19,8 @@ Two more kinds of rows:
   ``G_j Y_jᵀ`` and ``K_jᵀ G_j``, the last one not needed for ``j = 0``), timed as
   ``A @ B`` of the same shapes; the ratio is ``1 / (fraction of the matmul FLOP rate
   reached)``; the notes give both rates.
-* ``leapfrog reversible vs stored`` (width 64, depth 8 and 64): time of one gradient
-  of ``½‖Y_N‖²`` with the states recomputed backwards vs stored; the notes give the
+* ``leapfrog reversible vs stored`` (width 64, depth 8 and 64, one thread): time of one
+  gradient of ``½‖Y_N‖²`` with the states recomputed backwards vs stored; the notes give the
   peak memory of each (``tracemalloc``, which sees NumPy's allocations, in a separate
   untimed run).
 
@@ -145,9 +145,10 @@ def _compare_reversible(depth, rng, width=64) -> Comparison:
     rel = np.linalg.norm(g_rev - g_sto) / np.linalg.norm(g_sto)
     mem = {name: _peak_bytes(lambda net=net: _leapfrog_gradient(net, theta, Y)) / 2**20
            for name, net in (("reversible", reversible), ("stored", stored))}
-    result = compare(f"leapfrog reversible vs stored, m={width}, N={depth}, n={N}, float64",
-                     lambda: _leapfrog_gradient(reversible, theta, Y), lambda: _leapfrog_gradient(stored, theta, Y),
-                     repeats=7, warmup=1)
+    with threadpool_limits(1):
+        result = compare(f"leapfrog reversible vs stored, m={width}, N={depth}, n={N}, float64, 1 thread",
+                         lambda: _leapfrog_gradient(reversible, theta, Y),
+                         lambda: _leapfrog_gradient(stored, theta, Y), repeats=7, warmup=1)
     return replace(result, detail=f"peak memory {mem['reversible']:.1f} MiB vs {mem['stored']:.1f} MiB; "
                                   f"grad rel. diff {rel:.1e}")
 

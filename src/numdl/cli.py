@@ -48,8 +48,10 @@ def list_cmd():
               help="Output folder for figures and metrics.json [default: out/NAME].")
 @click.option("--quick", is_flag=True, help="Small sizes: finishes in seconds.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of all randomness.")
+@click.option("--threads", type=click.IntRange(min=0), default=1, show_default=True,
+              help="BLAS threads (0: the BLAS default).")
 @click.pass_context
-def run_cmd(ctx, name, out, quick, seed):
+def run_cmd(ctx, name, out, quick, seed, threads):
     """Run experiment NAME; experiment options follow as --option VALUE.
 
     Prints a short result table and writes PNG figures and metrics.json.
@@ -58,7 +60,8 @@ def run_cmd(ctx, name, out, quick, seed):
 
     try:
         options = _parse_extra(ctx.args)
-        result = run_experiment(name, out, quick=quick, seed=seed, options=options, echo=click.echo)
+        result = run_experiment(name, out, quick=quick, seed=seed, options=options, threads=threads,
+                                echo=click.echo)
     except USER_ERRORS as err:
         _fail(err)
     click.echo(f"\nwrote {len(result.figures)} figure(s) and metrics.json to {result.out}/")

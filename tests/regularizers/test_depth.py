@@ -62,7 +62,7 @@ def test_full_kernels_match_dense_formula(dtype):
 
 
 def test_antisymmetric_kernels_difference_the_matrices():
-    """``‖(U−Uᵀ) − (V−Vᵀ)‖²_F = 2‖u − v‖²`` for strictly upper triangular ``U, V``; ``γ I`` cancels."""
+    """``‖(U−Uᵀ) − (V−Vᵀ)‖²_F = 2‖u − v‖²`` (``U, V`` strictly upper triangular); ``γ I`` cancels."""
     rng = np.random.default_rng(1)
     m, N, alpha = 4, 3, 0.3
     net = ResidualNetwork(m, N, h=0.5, kernel="antisymmetric", gamma=0.4, bias=None)

@@ -36,8 +36,8 @@ T_FIXED = 8.0
 def antisymmetric_parameters(width: int, rng) -> np.ndarray:
     """Entries of ``U`` above the diagonal (row by row) with ``‖U − Uᵀ‖₂ = 1``."""
     u = rng.standard_normal(width * (width - 1) // 2)
-    K = ResidualNetwork(width, 1, h=1.0, kernel="antisymmetric").kernel_matrices(np.concatenate([u, np.zeros(width)]))
-    return u / np.linalg.norm(K[0], 2)
+    net = ResidualNetwork(width, 1, h=1.0, kernel="antisymmetric", bias=None)
+    return u / np.linalg.norm(net.kernel_matrices(u)[0], 2)
 
 
 def networks(width: int, depth: int, u: np.ndarray, *, h: float):
@@ -84,7 +84,8 @@ def antisymmetric_euler_vs_leapfrog(ctx):
             out["Euler max"].append(g_e.max())
             out["leapfrog max"].append(g_l.max())
             rows.append({"sweep": sweep.replace("_", " "), "N": int(N), "h": step(N), "T": N * step(N),
-                         "max Re λ(K)": float(lam.real.max()), "max |1+hλ|": float(np.abs(1 + step(N) * lam).max()),
+                         "max Re λ(K)": float(lam.real.max()),
+                         "max |1+hλ|": float(np.abs(1 + step(N) * lam).max()),
                          "Euler ‖Y_N‖/‖Y_0‖": g_e[-1], "leapfrog ‖Y_N‖/‖Y_0‖": g_l[-1],
                          "leapfrog max_j": g_l.max()})
             if sweep == "fixed_h" and N == depths[-1]:
@@ -99,7 +100,8 @@ def antisymmetric_euler_vs_leapfrog(ctx):
     depths, out = results["fixed_h"]
     plot_curves(depths, {"forward Euler": out["Euler"], "leapfrog": out["leapfrog"]},
                 ctx.figure_path("growth_fixed_h"), xlabel="depth N", ylabel="‖Y_N‖ / ‖Y_0‖", logx=True,
-                logy=True, title=f"antisymmetric K, fixed step h = {H_FIXED:g} (T = N h, |1+hλ| ≤ {euler_factor:.3f})")
+                logy=True,
+                title=f"antisymmetric K, fixed step h = {H_FIXED:g} (T = N h, |1+hλ| ≤ {euler_factor:.3f})")
     depths, out = results["fixed_T"]
     plot_curves(depths, {"forward Euler": out["Euler"], "leapfrog": out["leapfrog"]},
                 ctx.figure_path("growth_fixed_T"), xlabel="depth N (h = T/N)", ylabel="‖Y_N‖ / ‖Y_0‖",

@@ -6,10 +6,12 @@ import json
 import math
 import os
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from numdl.experiments.context import Context
 from numdl.experiments.registry import get_experiment
@@ -59,10 +61,14 @@ def check_metrics(metrics) -> dict:
 
 
 def run_experiment(name: str, out=None, *, quick: bool = False, seed: int = 0,
-                   options: dict | None = None, echo=print) -> RunResult:
+                   options: dict | None = None, threads: int | None = 1, echo=print) -> RunResult:
     """Run experiment ``name``; write figures and ``metrics.json`` into ``out``.
 
-    ``out`` defaults to ``out/<name>``. Returns the metrics and the figures written.
+    ``out`` defaults to ``out/<name>``. ``threads`` limits the BLAS threads during
+    the run (``None`` or 0: the BLAS default). The default is one thread: the
+    experiments are mostly many small matrix products, for which threads only add
+    synchronization, and a busy machine slows multi-threaded BLAS down many times.
+    Returns the metrics and the figures written.
     """
     exp = get_experiment(name)
     opts = {k: o.default for k, o in exp.options.items()}
@@ -75,9 +81,14 @@ def run_experiment(name: str, out=None, *, quick: bool = False, seed: int = 0,
         raise ValueError(f"--seed: expected an integer, got {seed!r}")
     out = prepare_out_dir(Path("out") / name if out is None else out)
     ctx = Context(out=out, quick=quick, seed=int(seed), options=opts, echo=echo)
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))
+                                or threads < 0):
+        raise ValueError(f"--threads: expected an integer >= 0, got {threads!r}")
+    limit = threadpool_limits(limits=int(threads), user_api="blas") if threads else nullcontext()
     start = time.perf_counter()
-    metrics = check_metrics(exp.run(ctx))
-    metrics.update(experiment=name, seed=int(seed), quick=bool(quick),
+    with limit:
+        metrics = check_metrics(exp.run(ctx))
+    metrics.update(experiment=name, seed=int(seed), quick=bool(quick), threads=int(threads or 0),
                    seconds=round(time.perf_counter() - start, 3))
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     figures = [p for p in ctx.figures if p.exists()]

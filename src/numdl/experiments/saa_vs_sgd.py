@@ -65,6 +65,10 @@ def _run_sgd(obj, x0, optimizer, epochs, validation, accuracy, seed):
 @experiment("saa-vs-sgd", "SAA (fixed samples + Newton-CG) vs. SGD and Adam at equal work, single layer on peaks",
             lecture=12)
 def saa_vs_sgd(ctx):
+    return _saa_vs_sgd(ctx)
+
+
+def _saa_vs_sgd(ctx):
     n_train, n_val, n_test = ctx.size(5000, 800), ctx.size(1000, 200), ctx.size(2000, 400)
     width, sample_size = ctx.size(40, 10), ctx.size(500, 100)
     budget_passes = ctx.size(150, 6)

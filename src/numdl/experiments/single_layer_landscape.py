@@ -85,6 +85,10 @@ def block_direction(rng, theta, W) -> tuple[np.ndarray, np.ndarray]:
             lecture=8,
             options={"point": Option("trained", "centre of the slice", ("trained", "random"))})
 def single_layer_landscape(ctx):
+    return _single_layer_landscape(ctx)
+
+
+def _single_layer_landscape(ctx):
     n_train, width, n_grid = ctx.size(2000, 300), ctx.size(40, 10), ctx.size(61, 21)
     data = peaks_problem(ctx, n_train, ctx.size(1000, 200))
     layer = SingleLayer(2, width, "tanh")
@@ -120,7 +124,7 @@ def single_layer_landscape(ctx):
         metrics.update({f"negative_fraction_{name}": stats["negative_fraction"],
                         f"local_minima_{name}": stats["local_minima"]})
         plot_landscape(t, t, F, ctx.figure_path(f"landscape_{name}"), xlabel="α", ylabel="β",
-                       zlabel="E(x* + α d₁ + β d₂)", log=True, marks={"x*": np.zeros(2)},
+                       zlabel="E", log=True, marks={"x*": np.zeros(2)},
                        title=f"Directions in {names[name]}: {stats['negative_fraction']:.0%} "
                              f"negative curvature")
     ctx.table(rows, title=f"Single layer (m = {width}) on peaks, {ctx.options['point']} point "

@@ -26,6 +26,11 @@ for over-fitting 205 + 120 parameters.
 Work is counted in passes over the training set: a value-and-gradient evaluation
 and a Gauss-Newton mat-vec cost one forward and one adjoint pass each (VarPro's inner
 solves, on the linear classifier only, are reported separately).
+
+The products are small (at most 41 × 5000): BLAS threads save nothing here, and on a
+machine shared with other jobs a descheduled BLAS thread stalls every product —
+measured 14× (Newton-CG) to 58× (VarPro, many tiny inner products) slower with two
+threads on a loaded 2-core machine; hence the runner's default ``--threads 1``.
 """
 
 from __future__ import annotations
@@ -135,10 +140,10 @@ def single_layer_peaks(ctx):
 
     start = time.perf_counter()
     if solver == "newton":
-        x, values, work, info = _train_newton(ctx, obj, x0, ctx.size(1500, 40))
+        x, values, work, info = _train_newton(ctx, obj, x0, ctx.size(1000, 40))
     elif solver == "varpro":
         phi = VarProObjective(layer, data["Y_train"], data["C_train"], lam_W=LAM, lam_theta=LAM)
-        x, values, work, info = _train_varpro(ctx, phi, theta0, ctx.size(300, 15))
+        x, values, work, info = _train_varpro(ctx, phi, theta0, ctx.size(150, 15))
     else:
         x, values, work, info = _train_sgd(ctx, obj, x0, ctx.size(300, 5))
     seconds = time.perf_counter() - start

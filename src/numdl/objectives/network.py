@@ -415,3 +415,20 @@ def _check_sin_batch(rng):
 @register_check("objective/network-single-softplus-nobias")
 def _check_softplus_nobias(rng):
     return _network_case(rng, SingleLayer(3, 4, "softplus", bias=None), bias=False, lam_theta=0.3)
+
+
+@register_check("objective/network-single-tanh-W-block")
+def _check_W_block(rng):
+    # θ fixed: E is a softmax loss of W and the W block of hess_mv is its exact Hessian,
+    # so here the Hessian Taylor test and the symmetry test apply too.
+    layer = SingleLayer(3, 4, "tanh")
+    n, n_c = 12, 3
+    obj = NetworkObjective(layer, rng.standard_normal((3, n)), _random_labels(rng, n_c, n), lam_W=0.2)
+    theta, p = rng.standard_normal(layer.n_params), layer.n_params
+
+    def evaluate(w):
+        ev = obj(np.concatenate([theta, w]))
+        return Evaluation(ev.value, ev.grad[p:],
+                          lambda v: ev.hess_mv(np.concatenate([np.zeros(p), v]))[p:])
+
+    return ObjectiveCase(evaluate, rng.standard_normal(obj.n_params - p))
