@@ -207,3 +207,17 @@ def test_k_mask_selects_exactly_K_and_strong_l1_zeroes_it():
     res = train(obj, x, sgd(0.1), n_examples=40, batch_size=10, epochs=2, seed=0,
                 prox=L1Prox(1e3, mask=mask), progress=False)
     assert np.all(res.theta_last[mask] == 0) and np.any(res.theta_last[~mask] != 0)
+
+
+@pytest.mark.parametrize("name, options", [
+    ("single-layer-peaks", {"solver": "varpro"}),
+    ("single-layer-peaks", {"solver": "sgd"}),
+    ("inverse-crime", {"solver": "varpro"}),
+])
+def test_non_default_options_run(name, options, tmp_path):
+    """The experiment options beyond the defaults also run and report finite metrics."""
+    from numdl.experiments import run_experiment
+
+    res = run_experiment(name, tmp_path, quick=True, options=options, echo=lambda s: None)
+    assert all(np.isfinite(v) for v in res.metrics.values() if isinstance(v, float))
+    assert res.figures
