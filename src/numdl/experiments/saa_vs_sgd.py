@@ -1,4 +1,4 @@
-"""Lecture 12: stochastic average approximation (SAA) vs. SGD / Adam at equal work.
+"""Lecture 9: stochastic average approximation (SAA) vs. SGD / Adam at equal work.
 
 The problem is the single layer on *peaks* of ``single-layer-peaks`` (``m = 40``,
 tanh, standardized inputs, weight decay ``10⁻⁶``). Its objective is a mean over the
@@ -63,7 +63,7 @@ def _run_sgd(obj, x0, optimizer, epochs, validation, accuracy, seed):
 
 
 @experiment("saa-vs-sgd", "SAA (fixed samples + Newton-CG) vs. SGD and Adam at equal work, single layer on peaks",
-            lecture=12)
+            lecture=9)
 def saa_vs_sgd(ctx):
     return _saa_vs_sgd(ctx)
 

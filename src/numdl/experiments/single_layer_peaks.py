@@ -123,7 +123,7 @@ def _train_sgd(ctx, obj, x0, epochs, batch_size=32, lr=0.1):
 
 @experiment("single-layer-peaks",
             "Single layer (m≈40) + softmax on peaks: Newton-CG/Gauss-Newton, VarPro or SGD",
-            lecture=11,
+            lecture=9,
             options={"solver": Option("newton", "training method", ("newton", "varpro", "sgd")),
                      "width": Option(40, "number of hidden units m"),
                      "activation": Option("tanh", "activation σ", ("tanh", "sin"))})
