@@ -34,10 +34,11 @@ counted in passes over the training set: one per value-and-gradient evaluation
 (forward and adjoint sweep, line search included) and one per Gauss-Newton mat-vec
 (sensitivity and adjoint sweep); for SGD one per epoch.
 
-Training runs with one BLAS thread: the products are ``(m × m)(m × n)`` with
-``m ≤ 16``, too thin for threads to pay off, and on a machine shared with other jobs
-a multi-threaded BLAS spends most of its time waiting for descheduled threads (at
-``m = N = 16`` we measured 324 s with two threads against 35 s with one).
+Keep the runner's default of one BLAS thread (``--threads 1``): the products are
+``(m × m)(m × n)`` with ``m ≤ 16``, too thin for threads to pay off, and on a machine
+shared with other jobs a multi-threaded BLAS spends most of its time waiting for
+descheduled threads (at ``m = N = 16`` we measured 324 s with two threads against
+35 s with one).
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from numdl.experiments.registry import Option, experiment
 from numdl.experiments.single_layer_peaks import initial_theta, newton_work, peaks_problem
@@ -159,14 +159,13 @@ def resnet_peaks(ctx):
         return obj.accuracy(x, data["Y_val"], data["C_val"])
 
     start = time.perf_counter()
-    with threadpool_limits(1, user_api="blas"):
-        if solver == "newton":
-            x, values, work, accs, info = _train_newton(ctx, obj, x0, maxiter, val_acc)
-        elif solver == "varpro":
-            phi = VarProObjective(model, Y, C, lam_W=LAM_W, reg_theta=reg)
-            x, values, work, accs, info = _train_varpro(ctx, phi, theta0, maxiter, val_acc)
-        else:
-            x, values, work, accs, info = _train_sgd(ctx, obj, x0, maxiter, val_acc)
+    if solver == "newton":
+        x, values, work, accs, info = _train_newton(ctx, obj, x0, maxiter, val_acc)
+    elif solver == "varpro":
+        phi = VarProObjective(model, Y, C, lam_W=LAM_W, reg_theta=reg)
+        x, values, work, accs, info = _train_varpro(ctx, phi, theta0, maxiter, val_acc)
+    else:
+        x, values, work, accs, info = _train_sgd(ctx, obj, x0, maxiter, val_acc)
     seconds = time.perf_counter() - start
 
     acc = {part: obj.accuracy(x, data[f"Y_{part}"], data[f"C_{part}"]) for part in ("train", "val", "test")}
