@@ -50,6 +50,15 @@ def _shuffled_labels(n: int, n_c: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(np.repeat(np.arange(n_c), _class_counts(n, n_c)))
 
 
+def _noisy_setup(n, n_c, noise, seed):
+    """Checked ``(n, n_c, noise)``, the generator of ``seed`` and the shuffled labels
+    (balanced classes) drawn from it: the start of every noisy 2-D data set."""
+    n, n_c = _check_sizes(n, n_c)
+    noise = _check_noise(noise)
+    rng = as_generator(seed)
+    return n, n_c, noise, rng, _shuffled_labels(n, n_c, rng)
+
+
 def peaks_function(x, y):
     """MATLAB's ``peaks`` surface.
 
@@ -202,10 +211,7 @@ def circles(n=1000, n_c=2, *, noise=0.05, seed=None):
     Y : ndarray, shape (2, n)
     C : ndarray, shape (n_c, n)
     """
-    n, n_c = _check_sizes(n, n_c)
-    noise = _check_noise(noise)
-    rng = as_generator(seed)
-    labels = _shuffled_labels(n, n_c, rng)
+    n, n_c, noise, rng, labels = _noisy_setup(n, n_c, noise, seed)
     r = (labels + 1) / n_c
     phi = rng.uniform(0.0, 2 * np.pi, size=n)
     Y = r * np.stack([np.cos(phi), np.sin(phi)]) + noise * rng.standard_normal((2, n))
@@ -236,10 +242,7 @@ def spiral(n=1000, n_c=2, *, noise=0.1, seed=None):
     Y : ndarray, shape (2, n)
     C : ndarray, shape (n_c, n)
     """
-    n, n_c = _check_sizes(n, n_c)
-    noise = _check_noise(noise)
-    rng = as_generator(seed)
-    labels = _shuffled_labels(n, n_c, rng)
+    n, n_c, noise, rng, labels = _noisy_setup(n, n_c, noise, seed)
     s = np.sqrt(rng.uniform(size=n))
     theta = 2 * np.pi * (s + labels / n_c)
     Y = s * np.stack([np.cos(theta), np.sin(theta)]) + noise * rng.standard_normal((2, n))
@@ -270,10 +273,7 @@ def swiss_roll(n=1000, n_c=2, *, noise=0.1, seed=None):
     Y : ndarray, shape (2, n)
     C : ndarray, shape (n_c, n)
     """
-    n, n_c = _check_sizes(n, n_c)
-    noise = _check_noise(noise)
-    rng = as_generator(seed)
-    labels = _shuffled_labels(n, n_c, rng)
+    n, n_c, noise, rng, labels = _noisy_setup(n, n_c, noise, seed)
     t_min, t_max = 1.5 * np.pi, 4.5 * np.pi
     width = (t_max - t_min) / n_c
     t = t_min + width * (labels + rng.uniform(size=n))

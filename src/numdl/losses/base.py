@@ -24,6 +24,8 @@ from typing import Callable
 
 import numpy as np
 
+from numdl.utils.validation import check_array, check_labels
+
 __all__ = ["LossResult", "chain_rule_W", "chain_rule_Y"]
 
 
@@ -96,6 +98,16 @@ def chain_rule_Y(res: LossResult, W: np.ndarray) -> LossResult:
     """
     hess_S = res.hess_mv
     return LossResult(res.value, W.T @ res.grad, lambda V: W.T @ hess_S(W @ V))
+
+
+def _check_scores_labels(S, C) -> tuple[np.ndarray, np.ndarray]:
+    """Checked scores ``S (n_c, n)`` and class probabilities ``C`` of the same shape,
+    ``C`` in the dtype of ``S`` (``ValueError`` naming the argument otherwise)."""
+    S = check_array(S, "S", ndim=2)
+    C = check_labels(C, "C", n=S.shape[1])
+    if C.shape != S.shape:
+        raise ValueError(f"C: expected shape {S.shape} (that of S), got {C.shape}")
+    return S, C.astype(S.dtype, copy=False)
 
 
 def _random_labels(rng, n_c, n):

@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from numdl.checks import ObjectiveCase, register_check
-from numdl.losses.base import LossResult, _random_labels, chain_rule_W, chain_rule_Y
-from numdl.utils.validation import check_array, check_labels
+from numdl.losses.base import LossResult, _check_scores_labels, _random_labels, chain_rule_W, chain_rule_Y
+from numdl.utils.validation import check_array
 
 __all__ = ["softmax", "softmax_cross_entropy"]
 
@@ -116,11 +116,7 @@ def softmax_cross_entropy(S, C) -> LossResult:
     >>> print(f"{res.value:.6f} = log 3 = {np.log(3):.6f}")
     1.098612 = log 3 = 1.098612
     """
-    S = check_array(S, "S", ndim=2)
-    C = check_labels(C, "C", n=S.shape[1])
-    if C.shape != S.shape:
-        raise ValueError(f"C: expected shape {S.shape} (that of S), got {C.shape}")
-    return _softmax_ce(S, C.astype(S.dtype, copy=False))
+    return _softmax_ce(*_check_scores_labels(S, C))
 
 
 # --- registered derivative checks ------------------------------------------------

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from numdl.checks import ObjectiveCase, register_check
-from numdl.losses.base import LossResult, _random_labels, chain_rule_W
+from numdl.losses.base import LossResult, _check_scores_labels, _random_labels, chain_rule_W
 from numdl.losses.softmax import _softmax
-from numdl.utils.validation import check_array, check_labels
+from numdl.utils.validation import check_array
 
 __all__ = ["squared_error", "softmax_squared_error"]
 
@@ -94,11 +94,7 @@ def softmax_squared_error(S, C) -> LossResult:
       The first term ``J J u`` is the Gauss-Newton part (positive semi-definite);
       the rest, ``Σ_k r_k ∇²p_k u``, is indefinite — the source of non-convexity.
     """
-    S = check_array(S, "S", ndim=2)
-    C = check_labels(C, "C", n=S.shape[1])
-    if C.shape != S.shape:
-        raise ValueError(f"C: expected shape {S.shape} (that of S), got {C.shape}")
-    return _softmax_squared(S, C.astype(S.dtype, copy=False))
+    return _softmax_squared(*_check_scores_labels(S, C))
 
 
 @register_check("squared-error/W")

@@ -4,6 +4,9 @@
 * :class:`StackedLayout` — the layout ``θ = (k_0, …, k_{B−1}, b_0, …, b_{B−1})`` of
   ``B`` kernels followed by ``B`` biases, split into views;
 * the bias helpers (vector, scalar or no bias, as in :class:`numdl.layers.SingleLayer`);
+* :class:`StepNetwork` — the settings, sizes and checks shared by the networks that
+  step a state of ``width`` rows through ``depth`` layers of step ``h`` (residual,
+  hyperbolic and Hamiltonian);
 * :class:`NetworkProducts` — the four Jacobian products of the layer protocol
   (STYLE.md §1) derived from two *combined* products that every network writes once:
 
@@ -24,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numdl.activations import get_activation
+from numdl.checks import LayerCase
 from numdl.layers.base import linearize
 from numdl.utils.validation import check_array
 
@@ -69,6 +74,12 @@ def check_bias(bias) -> None:
         raise ValueError(f"bias: expected one of {BIAS_OPTIONS}, got {bias!r}")
 
 
+def check_reversible(reversible) -> None:
+    """Raise a ``ValueError`` naming ``reversible`` unless it is ``True`` or ``False``."""
+    if not isinstance(reversible, bool):
+        raise ValueError(f"reversible: expected True or False, got {reversible!r}")
+
+
 def bias_size(bias, m: int) -> int:
     """Bias entries of one layer of width ``m``: ``m`` (vector), 1 (scalar) or 0."""
     return {"vector": m, "scalar": 1, None: 0}[bias]
@@ -97,6 +108,12 @@ def direction(v, shape, name: str, dtype) -> np.ndarray:
     if v.shape != tuple(shape):
         raise ValueError(f"{name}: expected shape {tuple(shape)}, got {v.shape}")
     return v.astype(dtype, copy=False)
+
+
+def check_cache(cache, Y, kind) -> None:
+    """Raise a ``ValueError`` naming ``cache`` unless it is a ``kind`` whose states have ``Y``'s shape."""
+    if not isinstance(cache, kind) or cache.shape != Y.shape:
+        raise ValueError(f"cache: expected the {kind.__name__} of forward(theta, Y) at the same theta and Y")
 
 
 def check_finite_state(state: np.ndarray, j: int, network) -> None:
@@ -146,6 +163,13 @@ class StackedLayout:
             out[n_k:] = biases.reshape(-1)
         return out
 
+    def init(self, rng: np.random.Generator, fan_in: int, dtype) -> np.ndarray:
+        """A flat ``θ`` with kernel entries ``N(0, 1/fan_in)`` and zero biases."""
+        theta = np.zeros(self.n_params, dtype=dtype)
+        n_k = self.n_blocks * self.kernel_size
+        theta[:n_k] = rng.standard_normal(n_k) / np.sqrt(fan_in)
+        return theta
+
 
 class NetworkProducts:
     """The layer protocol's four Jacobian products and ``linearize``, derived from a
@@ -183,3 +207,54 @@ class NetworkProducts:
                              f"got shape {Y.shape}")
         dtype = np.result_type(theta, Y)
         return theta.astype(dtype, copy=False), Y.astype(dtype, copy=False)
+
+
+class StepNetwork(NetworkProducts):
+    """What the networks stepping a state of ``width`` rows through ``depth`` layers
+    of step ``h`` share (residual, hyperbolic and Hamiltonian networks).
+
+    Subclasses are frozen dataclasses with the fields ``width``, ``depth``, ``T``,
+    ``h``, ``activation`` and ``bias``; they define ``layout`` (a
+    :class:`StackedLayout`), ``jac_mv``, ``jac_tmv`` and ``_check_cache(cache, Y)``.
+    """
+
+    def _init_settings(self) -> None:
+        """Check ``depth``, ``T``/``h`` and ``bias``; set ``T`` and ``h`` (both resolved)
+        and ``activation`` (an :class:`~numdl.activations.Activation`). ``width`` is
+        checked by the subclass, which may require more of it."""
+        check_positive_int("depth", self.depth)
+        T, h = resolve_step(self.T, self.h, self.depth)
+        object.__setattr__(self, "T", T)
+        object.__setattr__(self, "h", h)
+        check_bias(self.bias)
+        object.__setattr__(self, "activation", get_activation(self.activation))
+
+    @property
+    def n_in(self) -> int:
+        """Rows of the input: ``width``."""
+        return self.width
+
+    @property
+    def n_out(self) -> int:
+        """Rows of the output: ``width``."""
+        return self.width
+
+    @property
+    def n_params(self) -> int:
+        """Length of ``θ``: ``layout.n_params``, the kernel and bias entries of all layers
+        (``N · (p + n_bias)`` with ``p`` kernel entries per layer; the Hamiltonian
+        network has ``2N`` such blocks)."""
+        return self.layout.n_params
+
+    def _product_operands(self, theta, Y, cache) -> tuple[np.ndarray, np.ndarray]:
+        """Validated ``(theta, Y)`` of a Jacobian product, after checking that ``cache``
+        is the forward cache for inputs of ``Y``'s shape."""
+        theta, Y = self._operands(theta, Y, finite=False)
+        self._check_cache(cache, Y)
+        return theta, Y
+
+
+def layer_case(rng, net, n: int = 5) -> LayerCase:
+    """``LayerCase`` of ``net`` at ``θ ~ N(0, 1)`` and ``Y ~ N(0, 1)`` with ``n`` columns
+    (float64), for the registered derivative checks."""
+    return LayerCase(net, rng.standard_normal(net.n_params), rng.standard_normal((net.n_in, n)))

@@ -8,9 +8,9 @@ from typing import NamedTuple
 import numpy as np
 
 from numdl.activations import Activation, get_activation
-from numdl.checks import LayerCase, register_check
-from numdl.networks.base import (NetworkProducts, StackedLayout, bias_size, check_bias, check_finite_state,
-                                 check_positive_int, direction, parse_wrt, resolve_step)
+from numdl.checks import register_check
+from numdl.networks.base import (StackedLayout, StepNetwork, bias_size, check_cache, check_finite_state,
+                                 check_positive_int, check_reversible, direction, layer_case, parse_wrt)
 from numdl.networks.potential import force, force_mv, force_tmv
 from numdl.utils.validation import as_generator, check_array
 
@@ -37,11 +37,21 @@ class HamiltonianCache(NamedTuple):
     sigma_z: tuple
     dsigma_z: tuple
 
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Shape ``(width, n)`` of the states ``X_j = [Y_j; Z_j]``."""
+        return (2 * len(self.ys[0]), self.ys[0].shape[1])
+
 
 class HamiltonianReversibleCache(NamedTuple):
     """Only the final state ``X_N = [Y_N; Z_N]`` (reversible mode; memory independent of depth)."""
 
     last: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Shape ``(width, n)`` of the states."""
+        return self.last.shape
 
 
 class _Layer(NamedTuple):
@@ -57,7 +67,7 @@ class _Layer(NamedTuple):
 
 
 @dataclass(frozen=True, eq=False)
-class HamiltonianNetwork(NetworkProducts):
+class HamiltonianNetwork(StepNetwork):
     """Two-stream Hamiltonian network, symplectic Euler (Verlet) in depth (lecture 10).
 
     The input ``X = [Y; Z]`` is split into two streams of ``d = width/2`` rows each
@@ -137,24 +147,10 @@ class HamiltonianNetwork(NetworkProducts):
         check_positive_int("width", self.width)
         if self.width % 2:
             raise ValueError(f"width: expected an even number (two streams of width/2 rows), got {self.width}")
-        check_positive_int("depth", self.depth)
-        T, h = resolve_step(self.T, self.h, self.depth)
-        object.__setattr__(self, "T", T)
-        object.__setattr__(self, "h", h)
-        check_bias(self.bias)
-        object.__setattr__(self, "activation", get_activation(self.activation))
-        if not isinstance(self.reversible, bool):
-            raise ValueError(f"reversible: expected True or False, got {self.reversible!r}")
+        self._init_settings()
+        check_reversible(self.reversible)
 
     # --- parameters -------------------------------------------------------------
-
-    @property
-    def n_in(self) -> int:
-        return self.width
-
-    @property
-    def n_out(self) -> int:
-        return self.width
 
     @property
     def half(self) -> int:
@@ -166,11 +162,6 @@ class HamiltonianNetwork(NetworkProducts):
         d = self.half
         return StackedLayout(2 * self.depth, d * d, bias_size(self.bias, d))
 
-    @property
-    def n_params(self) -> int:
-        """``2N · (d² + n_bias)``."""
-        return self.layout.n_params
-
     def split_theta(self, theta):
         """Views ``(kernels (2N, d²), biases (2N, d or 1) or None)``: rows ``0..N−1`` are
         ``K_j``, ``b_j``, rows ``N..2N−1`` are ``L_j``, ``c_j``."""
@@ -178,11 +169,7 @@ class HamiltonianNetwork(NetworkProducts):
 
     def init_theta(self, rng=None, *, dtype=np.float64) -> np.ndarray:
         """Kernel entries ``N(0, 1/d)``, zero biases."""
-        rng = as_generator(rng)
-        theta = np.zeros(self.n_params, dtype=dtype)
-        n_k = 2 * self.depth * self.half**2
-        theta[:n_k] = rng.standard_normal(n_k) / np.sqrt(self.half)
-        return theta
+        return self.layout.init(as_generator(rng), self.half, dtype)
 
     def _unpack(self, vec, name="theta"):
         """``(K, L, b, c)``: ``K, L (N, d, d)``, ``b, c (N, d or 1)`` or ``None``."""
@@ -303,12 +290,7 @@ class HamiltonianNetwork(NetworkProducts):
                                for layer, Y_next in self._integrate(K, L, b, c, X)])
 
     def _check_cache(self, cache, X):
-        kind = HamiltonianReversibleCache if self.reversible else HamiltonianCache
-        shape = None
-        if isinstance(cache, kind):
-            shape = cache.last.shape if self.reversible else (2 * len(cache.ys[0]), cache.ys[0].shape[1])
-        if shape != X.shape:
-            raise ValueError(f"cache: expected the {kind.__name__} of forward(theta, Y) at the same theta and Y")
+        check_cache(cache, X, HamiltonianReversibleCache if self.reversible else HamiltonianCache)
 
     # --- the combined Jacobian products -------------------------------------------
 
@@ -316,8 +298,7 @@ class HamiltonianNetwork(NetworkProducts):
         """``J_θ v_θ + J_Y v_Y`` by one sensitivity sweep (see Notes); either may be ``None``."""
         if v_theta is None and v_y is None:
             raise ValueError("jac_mv: give v_theta, v_y or both")
-        theta, X = self._operands(theta, Y, finite=False)
-        self._check_cache(cache, X)
+        theta, X = self._product_operands(theta, Y, cache)
         K, L, b, c = self._unpack(theta)
         dK = dL = db = dc = None
         if v_theta is not None:
@@ -345,8 +326,7 @@ class HamiltonianNetwork(NetworkProducts):
     def jac_tmv(self, w, theta, Y, cache, *, wrt: str = "both"):
         """``(J_θᵀ w, J_Yᵀ w)`` by one adjoint sweep (see Notes); ``wrt`` = "both", "theta" or "Y"."""
         want_theta, want_y = parse_wrt(wrt)
-        theta, X = self._operands(theta, Y, finite=False)
-        self._check_cache(cache, X)
+        theta, X = self._product_operands(theta, Y, cache)
         K, L, b, c = self._unpack(theta)
         N, d = self.depth, self.half
         if want_theta:
@@ -377,21 +357,17 @@ class HamiltonianNetwork(NetworkProducts):
 
 # --- registered derivative checks ------------------------------------------------
 
-def _case(rng, net, n=5):
-    return LayerCase(net, rng.standard_normal(net.n_params), rng.standard_normal((net.n_in, n)))
-
-
 @register_check("network/hamiltonian-tanh")
 def _check_hamiltonian(rng):
-    return _case(rng, HamiltonianNetwork(4, 3, h=0.5))
+    return layer_case(rng, HamiltonianNetwork(4, 3, h=0.5))
 
 
 @register_check("network/hamiltonian-reversible")
 def _check_hamiltonian_reversible(rng):
-    return _case(rng, HamiltonianNetwork(4, 4, h=0.5, reversible=True))
+    return layer_case(rng, HamiltonianNetwork(4, 4, h=0.5, reversible=True))
 
 
 @register_check("network/hamiltonian-smooth-relu-scalar-bias")
 def _check_hamiltonian_smooth_relu(rng):
     act = get_activation("smooth_relu", eta=0.5)
-    return _case(rng, HamiltonianNetwork(6, 3, h=0.4, activation=act, bias="scalar"))
+    return layer_case(rng, HamiltonianNetwork(6, 3, h=0.4, activation=act, bias="scalar"))

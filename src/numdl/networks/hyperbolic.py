@@ -8,9 +8,9 @@ from typing import NamedTuple
 import numpy as np
 
 from numdl.activations import Activation, get_activation
-from numdl.checks import LayerCase, register_check
-from numdl.networks.base import (NetworkProducts, StackedLayout, bias_size, check_bias, check_finite_state,
-                                 check_positive_int, direction, parse_wrt, resolve_step)
+from numdl.checks import register_check
+from numdl.networks.base import (StackedLayout, StepNetwork, bias_size, check_cache, check_finite_state,
+                                 check_positive_int, check_reversible, direction, layer_case, parse_wrt)
 from numdl.networks.potential import force, force_mv, force_tmv
 from numdl.utils.validation import as_generator, check_array
 
@@ -32,6 +32,11 @@ class HyperbolicCache(NamedTuple):
     sigma: tuple
     dsigma: tuple
 
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Shape ``(width, n)`` of the states."""
+        return self.states[0].shape
+
 
 class HyperbolicReversibleCache(NamedTuple):
     """The last two states ``(Y_{N−1}, Y_N)`` (reversible mode; memory independent of depth).
@@ -42,9 +47,14 @@ class HyperbolicReversibleCache(NamedTuple):
     previous: np.ndarray
     last: np.ndarray
 
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Shape ``(width, n)`` of the states."""
+        return self.last.shape
+
 
 @dataclass(frozen=True, eq=False)
-class HyperbolicNetwork(NetworkProducts):
+class HyperbolicNetwork(StepNetwork):
     """Hyperbolic network: leapfrog for ``Ÿ = −Kᵀ σ(K Y + b)`` (lecture 10).
 
     ``Y_{j+1} = 2Y_j − Y_{j−1} − h² K_jᵀ σ(K_j Y_j + b_j eᵀ)``, ``j = 0, …, N−1``, with
@@ -115,33 +125,14 @@ class HyperbolicNetwork(NetworkProducts):
 
     def __post_init__(self):
         check_positive_int("width", self.width)
-        check_positive_int("depth", self.depth)
-        T, h = resolve_step(self.T, self.h, self.depth)
-        object.__setattr__(self, "T", T)
-        object.__setattr__(self, "h", h)
-        check_bias(self.bias)
-        object.__setattr__(self, "activation", get_activation(self.activation))
-        if not isinstance(self.reversible, bool):
-            raise ValueError(f"reversible: expected True or False, got {self.reversible!r}")
+        self._init_settings()
+        check_reversible(self.reversible)
 
     # --- parameters -------------------------------------------------------------
 
     @property
-    def n_in(self) -> int:
-        return self.width
-
-    @property
-    def n_out(self) -> int:
-        return self.width
-
-    @property
     def layout(self) -> StackedLayout:
         return StackedLayout(self.depth, self.width * self.width, bias_size(self.bias, self.width))
-
-    @property
-    def n_params(self) -> int:
-        """``N · (m² + n_bias)``."""
-        return self.layout.n_params
 
     def split_theta(self, theta):
         """Views ``(vec(K_j) rows (N, m²), b (N, m or 1) or None)``."""
@@ -153,11 +144,7 @@ class HyperbolicNetwork(NetworkProducts):
 
     def init_theta(self, rng=None, *, dtype=np.float64) -> np.ndarray:
         """Kernel entries ``N(0, 1/m)``, zero biases."""
-        rng = as_generator(rng)
-        theta = np.zeros(self.n_params, dtype=dtype)
-        n_k = self.depth * self.width**2
-        theta[:n_k] = rng.standard_normal(n_k) / np.sqrt(self.width)
-        return theta
+        return self.layout.init(as_generator(rng), self.width, dtype)
 
     def _unpack(self, theta):
         k, b = self.layout.split(theta, "theta")
@@ -249,12 +236,7 @@ class HyperbolicNetwork(NetworkProducts):
         return np.stack([Y] + [nxt for *_, nxt in self._integrate(K, b, Y)])
 
     def _check_cache(self, cache, Y):
-        kind = HyperbolicReversibleCache if self.reversible else HyperbolicCache
-        shape = None
-        if isinstance(cache, kind):
-            shape = cache.last.shape if self.reversible else cache.states[0].shape
-        if shape != Y.shape:
-            raise ValueError(f"cache: expected the {kind.__name__} of forward(theta, Y) at the same theta and Y")
+        check_cache(cache, Y, HyperbolicReversibleCache if self.reversible else HyperbolicCache)
 
     # --- the combined Jacobian products -------------------------------------------
 
@@ -262,8 +244,7 @@ class HyperbolicNetwork(NetworkProducts):
         """``J_θ v_θ + J_Y v_Y`` by one sensitivity sweep (see Notes); either may be ``None``."""
         if v_theta is None and v_y is None:
             raise ValueError("jac_mv: give v_theta, v_y or both")
-        theta, Y = self._operands(theta, Y, finite=False)
-        self._check_cache(cache, Y)
+        theta, Y = self._product_operands(theta, Y, cache)
         K, b = self._unpack(theta)
         dK = db = None
         if v_theta is not None:
@@ -286,8 +267,7 @@ class HyperbolicNetwork(NetworkProducts):
         """``(J_θᵀ w, J_Yᵀ w)`` by one adjoint sweep (the backward leapfrog of the Notes);
         ``wrt`` = "both", "theta" or "Y"."""
         want_theta, want_y = parse_wrt(wrt)
-        theta, Y = self._operands(theta, Y, finite=False)
-        self._check_cache(cache, Y)
+        theta, Y = self._product_operands(theta, Y, cache)
         K, b = self._unpack(theta)
         N = self.depth
         if want_theta:
@@ -315,21 +295,17 @@ class HyperbolicNetwork(NetworkProducts):
 
 # --- registered derivative checks ------------------------------------------------
 
-def _case(rng, net, n=5):
-    return LayerCase(net, rng.standard_normal(net.n_params), rng.standard_normal((net.n_in, n)))
-
-
 @register_check("network/leapfrog-tanh")
 def _check_leapfrog(rng):
-    return _case(rng, HyperbolicNetwork(4, 3, h=0.5))
+    return layer_case(rng, HyperbolicNetwork(4, 3, h=0.5))
 
 
 @register_check("network/leapfrog-reversible")
 def _check_leapfrog_reversible(rng):
-    return _case(rng, HyperbolicNetwork(4, 4, h=0.5, reversible=True))
+    return layer_case(rng, HyperbolicNetwork(4, 4, h=0.5, reversible=True))
 
 
 @register_check("network/leapfrog-smooth-relu-scalar-bias")
 def _check_leapfrog_smooth_relu(rng):
     act = get_activation("smooth_relu", eta=0.5)
-    return _case(rng, HyperbolicNetwork(3, 3, h=0.4, activation=act, bias="scalar"))
+    return layer_case(rng, HyperbolicNetwork(3, 3, h=0.4, activation=act, bias="scalar"))

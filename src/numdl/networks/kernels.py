@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from numdl.checks import MapCase, register_check
+from numdl.networks.base import check_positive_int
 from numdl.utils.validation import as_generator
 
 __all__ = ["AntisymmetricKernel", "FullKernel", "make_kernel"]
@@ -95,8 +96,7 @@ class AntisymmetricKernel:
     gamma: float = 0.0
 
     def __post_init__(self):
-        if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)) or self.n < 1:
-            raise ValueError(f"n: expected a positive integer, got {self.n!r}")
+        check_positive_int("n", self.n)
         ok = isinstance(self.gamma, (int, float, np.integer, np.floating)) and not isinstance(self.gamma, bool)
         if not ok or not math.isfinite(self.gamma) or self.gamma < 0:
             raise ValueError(f"gamma: expected a finite number ≥ 0, got {self.gamma!r}")

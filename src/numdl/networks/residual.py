@@ -8,10 +8,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from numdl.activations import Activation, get_activation
-from numdl.checks import LayerCase, register_check
-from numdl.networks.base import (NetworkProducts, StackedLayout, bias_size, bias_tmv, check_bias,
-                                 check_finite_state, check_positive_int, direction, parse_wrt,
-                                 resolve_step)
+from numdl.checks import register_check
+from numdl.networks.base import (StackedLayout, StepNetwork, bias_size, bias_tmv, check_finite_state,
+                                 check_positive_int, direction, layer_case, parse_wrt)
 from numdl.networks.kernels import make_kernel
 from numdl.utils.validation import as_generator, check_array
 
@@ -39,7 +38,7 @@ class ResidualCache(NamedTuple):
 
 
 @dataclass(frozen=True, eq=False)
-class ResidualNetwork(NetworkProducts):
+class ResidualNetwork(StepNetwork):
     """Residual network ``Y_{j+1} = P Y_j + h σ(K_j Y_j + b_j eᵀ)``, ``j = 0, …, N−1`` (lectures 9–10).
 
     Forward Euler with step ``h = T/N`` for the ODE ``Ẏ = σ(K(t) Y + b(t))`` when
@@ -124,12 +123,7 @@ class ResidualNetwork(NetworkProducts):
 
     def __post_init__(self):
         check_positive_int("width", self.width)
-        check_positive_int("depth", self.depth)
-        T, h = resolve_step(self.T, self.h, self.depth)
-        object.__setattr__(self, "T", T)
-        object.__setattr__(self, "h", h)
-        check_bias(self.bias)
-        object.__setattr__(self, "activation", get_activation(self.activation))
+        self._init_settings()
         if isinstance(self.P, str):
             if self.P not in _P_OPTIONS:
                 raise ValueError(f"P: expected 'identity', 'zero' or a ({self.width}, {self.width}) matrix, "
@@ -146,23 +140,8 @@ class ResidualNetwork(NetworkProducts):
     # --- parameters -------------------------------------------------------------
 
     @property
-    def n_in(self) -> int:
-        """Rows of the input ``Y``: ``width``."""
-        return self.width
-
-    @property
-    def n_out(self) -> int:
-        """Rows of the output ``Y_N``: ``width``."""
-        return self.width
-
-    @property
     def layout(self) -> StackedLayout:
         return StackedLayout(self.depth, self.parametrization.n_params, bias_size(self.bias, self.width))
-
-    @property
-    def n_params(self) -> int:
-        """Length of ``θ``: ``N · (p + n_bias)`` with ``p`` kernel parameters per layer."""
-        return self.layout.n_params
 
     def split_theta(self, theta):
         """Views ``(k (N, p), b (N, m or 1) or None)`` of ``θ`` (see Notes)."""
@@ -256,7 +235,6 @@ class ResidualNetwork(NetworkProducts):
         if (not isinstance(cache, ResidualCache) or len(cache.states) != self.depth + 1
                 or cache.states[0].shape != Y.shape):
             raise ValueError("cache: expected the ResidualCache of forward(theta, Y) at the same theta and Y")
-        return cache
 
     # --- the combined Jacobian products (each chain rule written once) -----------
 
@@ -268,8 +246,8 @@ class ResidualNetwork(NetworkProducts):
         """
         if v_theta is None and v_y is None:
             raise ValueError("jac_mv: give v_theta, v_y or both")
-        theta, Y = self._operands(theta, Y, finite=False)
-        states, dsigma = self._check_cache(cache, Y)
+        theta, Y = self._product_operands(theta, Y, cache)
+        states, dsigma = cache
         K, _ = self._unpack(theta)
         P = self._skip_matrix(Y.dtype)
         dK = db = None
@@ -298,8 +276,8 @@ class ResidualNetwork(NetworkProducts):
         ``∇b_j = G e``, ``Λ ← Pᵀ Λ + K_jᵀ G``.
         """
         want_theta, want_y = parse_wrt(wrt)
-        theta, Y = self._operands(theta, Y, finite=False)
-        states, dsigma = self._check_cache(cache, Y)
+        theta, Y = self._product_operands(theta, Y, cache)
+        states, dsigma = cache
         K, b = self._unpack(theta)
         P = self._skip_matrix(Y.dtype)
         Lam = direction(w, Y.shape, "w", Y.dtype)
@@ -324,44 +302,39 @@ class ResidualNetwork(NetworkProducts):
 
 # --- registered derivative checks ------------------------------------------------
 
-def _case(rng, net, n=5):
-    """``LayerCase`` at ``θ ~ N(0, 1)`` and ``Y ~ N(0, 1)`` (float64)."""
-    return LayerCase(net, rng.standard_normal(net.n_params), rng.standard_normal((net.n_in, n)))
-
-
 @register_check("network/resnet-tanh")
 def _check_resnet_tanh(rng):
-    return _case(rng, ResidualNetwork(4, 3, T=1.5, activation="tanh"))
+    return layer_case(rng, ResidualNetwork(4, 3, T=1.5, activation="tanh"))
 
 
 @register_check("network/plain-tanh")
 def _check_plain(rng):
-    return _case(rng, ResidualNetwork(4, 3, h=1.0, P="zero", activation="tanh"))
+    return layer_case(rng, ResidualNetwork(4, 3, h=1.0, P="zero", activation="tanh"))
 
 
 @register_check("network/resnet-smooth-relu-scalar-bias")
 def _check_smooth_relu_scalar(rng):
     act = get_activation("smooth_relu", eta=0.5)
-    return _case(rng, ResidualNetwork(4, 3, h=0.4, activation=act, bias="scalar"))
+    return layer_case(rng, ResidualNetwork(4, 3, h=0.4, activation=act, bias="scalar"))
 
 
 @register_check("network/resnet-smooth-relu-vector-bias")
 def _check_smooth_relu_vector(rng):
     act = get_activation("smooth_relu", eta=0.5)
-    return _case(rng, ResidualNetwork(4, 3, h=0.4, activation=act, bias="vector"))
+    return layer_case(rng, ResidualNetwork(4, 3, h=0.4, activation=act, bias="vector"))
 
 
 @register_check("network/resnet-sin-nobias")
 def _check_sin_nobias(rng):
-    return _case(rng, ResidualNetwork(3, 2, h=0.5, activation="sin", bias=None))
+    return layer_case(rng, ResidualNetwork(3, 2, h=0.5, activation="sin", bias=None))
 
 
 @register_check("network/resnet-fixed-P")
 def _check_fixed_P(rng):
     P = rng.standard_normal((4, 4)) / 2
-    return _case(rng, ResidualNetwork(4, 3, h=0.5, P=P))
+    return layer_case(rng, ResidualNetwork(4, 3, h=0.5, P=P))
 
 
 @register_check("network/resnet-antisymmetric")
 def _check_antisymmetric(rng):
-    return _case(rng, ResidualNetwork(4, 3, T=1.0, kernel="antisymmetric", gamma=0.1))
+    return layer_case(rng, ResidualNetwork(4, 3, T=1.0, kernel="antisymmetric", gamma=0.1))

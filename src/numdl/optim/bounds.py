@@ -56,3 +56,18 @@ class Box:
         """Boolean mask of the ε-active variables: within ``eps`` of a bound with the
         gradient pushing outwards (``g > 0`` at the lower, ``g < 0`` at the upper bound)."""
         return ((x <= self.lower + eps) & (g > 0)) | ((x >= self.upper - eps) & (g < 0))
+
+
+def start_in_box(bounds, x) -> tuple[Box | None, np.ndarray]:
+    """``(box, x)``: the :class:`Box` of ``bounds`` for ``x``'s shape and dtype and ``x``
+    projected onto it, or ``(None, x)`` without bounds (``bounds=None``)."""
+    if bounds is None:
+        return None, x
+    box = Box(bounds, x.shape, x.dtype)
+    return box, box.project(x)
+
+
+def stationarity(box, x, g) -> float:
+    """The stationarity measure of the stopping rules: ``‖g‖``, or with a box the norm
+    ``‖x − P(x − g)‖`` of the projected gradient."""
+    return float(np.linalg.norm(g if box is None else box.projected_gradient(x, g)))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
-from numdl.optim.bounds import Box
+from numdl.optim.bounds import start_in_box, stationarity
 from numdl.optim.linesearch import armijo_backtracking
 from numdl.optim.result import OptimizeResult, _check_count, _check_evaluation, _Monitor
 from numdl.utils.validation import check_array
@@ -169,19 +169,14 @@ def newton_cg(fun, x0, *, rtol: float = 1e-6, atol: float = 0.0, maxiter: int = 
     x = check_array(x0, "x0", copy=True)
     cg_maxiter = _check_count(cg_maxiter, "cg_maxiter")
     _as_precond(precond)
-    box = None if bounds is None else Box(bounds, x.shape, x.dtype)
+    box, x = start_in_box(bounds, x)
     project = None if box is None else box.project
-    if box is not None:
-        x = box.project(x)
-
-    def stationarity(x, g):
-        return float(np.linalg.norm(g if box is None else box.projected_gradient(x, g)))
 
     mon = _Monitor("newton_cg", ("cg_iters",), rtol=rtol, atol=atol, maxiter=maxiter,
                    callback=callback, verbose=verbose)
     ev = fun(x)
     _check_evaluation(ev, x, need_hess=True, solver="newton_cg")
-    gnorm = stationarity(x, ev.grad)
+    gnorm = stationarity(box, x, ev.grad)
     mon.start(ev.value, gnorm, cg_iters=0)
     while not mon.converged(gnorm) and mon.n_iter < mon.maxiter:
         g = ev.grad
@@ -204,6 +199,6 @@ def newton_cg(fun, x0, *, rtol: float = 1e-6, atol: float = 0.0, maxiter: int = 
             return mon.result(x, ev.value, gnorm,
                               failure="line search failed along the Newton and gradient directions")
         x, ev = ls.x, ls.evaluation
-        gnorm = stationarity(x, ev.grad)
+        gnorm = stationarity(box, x, ev.grad)
         mon.record(x, ev.value, gnorm, ls.step, n_ls, cg_iters=cg.n_iter)
     return mon.result(x, ev.value, gnorm)

@@ -9,9 +9,7 @@ otherwise it is the step just accepted; guesses never exceed ``max_step``.
 
 from __future__ import annotations
 
-import numpy as np
-
-from numdl.optim.bounds import Box
+from numdl.optim.bounds import start_in_box, stationarity
 from numdl.optim.linesearch import armijo_backtracking
 from numdl.optim.result import OptimizeResult, _check_evaluation, _Monitor
 from numdl.utils.validation import check_array
@@ -72,19 +70,14 @@ def steepest_descent(fun, x0, *, rtol: float = 1e-6, atol: float = 0.0, maxiter:
         raise ValueError(f"init_step, max_step: expected positive steps, got {init_step!r}, {max_step!r}")
     if not growth >= 1:
         raise ValueError(f"growth: expected a factor >= 1, got {growth!r}")
-    box = None if bounds is None else Box(bounds, x.shape, x.dtype)
+    box, x = start_in_box(bounds, x)
     project = None if box is None else box.project
-    if box is not None:
-        x = box.project(x)
-
-    def stationarity(x, g):
-        return float(np.linalg.norm(g if box is None else box.projected_gradient(x, g)))
 
     mon = _Monitor("steepest_descent", (), rtol=rtol, atol=atol, maxiter=maxiter,
                    callback=callback, verbose=verbose)
     ev = fun(x)
     _check_evaluation(ev, x)
-    gnorm = stationarity(x, ev.grad)
+    gnorm = stationarity(box, x, ev.grad)
     mon.start(ev.value, gnorm)
     alpha = min(init_step, max_step)
     while not mon.converged(gnorm) and mon.n_iter < mon.maxiter:
@@ -94,7 +87,7 @@ def steepest_descent(fun, x0, *, rtol: float = 1e-6, atol: float = 0.0, maxiter:
             mon.n_fun += ls.n_evals
             return mon.result(x, ev.value, gnorm, failure="line search failed")
         x, ev = ls.x, ls.evaluation
-        gnorm = stationarity(x, ev.grad)
+        gnorm = stationarity(box, x, ev.grad)
         alpha = min(growth * ls.step, max_step) if ls.step == alpha else ls.step
         mon.record(x, ev.value, gnorm, ls.step, ls.n_evals)
     return mon.result(x, ev.value, gnorm)
