@@ -1,4 +1,4 @@
-"""Lecture 9: derivative (Taylor) and adjoint tests of whole deep networks and of their objective.
+"""Lecture 11: derivative (Taylor) and adjoint tests of whole deep networks and of their objective.
 
 For every network ``Z = f(θ, Y)`` (ResNet, plain network, antisymmetric ResNet,
 leapfrog, Hamiltonian, the reversible variants, an opening layer chained with a
@@ -63,7 +63,7 @@ def _objective_cases(rng, width: int, depth: int, n: int) -> dict:
 
 
 @experiment("resnet-derivative-test", "Taylor and adjoint tests of whole deep networks and of their objective",
-            lecture=9)
+            lecture=11)
 def resnet_derivative_test(ctx):
     rng = ctx.rng
     width, depth, n = ctx.size(6, 4), ctx.size(8, 4), ctx.size(10, 5)
