@@ -55,6 +55,8 @@ def run_cmd(ctx, name, out, quick, seed, threads):
     """Run experiment NAME; experiment options follow as --option VALUE.
 
     Prints a short result table and writes PNG figures and metrics.json.
+    `numdl list` shows each experiment's own options, e.g.
+    `numdl run resnet-peaks --solver varpro`.
     """
     from numdl.experiments import run_experiment
 
