@@ -12,6 +12,14 @@ from numdl.data.idx import read_idx, write_idx
 from numdl.data.images import ImageData, flatten_images, unflatten_images
 from numdl.data.labels import one_hot, to_labels
 from numdl.data.mnist import load_mnist
+from numdl.data.segmentation import (
+    SHAPE_CLASSES,
+    SegmentationData,
+    labels_to_onehot,
+    load_segmentation_folder,
+    save_segmentation_folder,
+    shapes_segmentation,
+)
 from numdl.data.splitting import Split, Standardizer, center, split_data
 from numdl.data.synthetic import (
     SYNTHETIC,
@@ -52,4 +60,10 @@ __all__ = [
     "fetch",
     "default_cache_dir",
     "file_sha256",
+    "SegmentationData",
+    "SHAPE_CLASSES",
+    "shapes_segmentation",
+    "labels_to_onehot",
+    "load_segmentation_folder",
+    "save_segmentation_folder",
 ]
