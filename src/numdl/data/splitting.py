@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from numdl.data.labels import to_labels
-from numdl.utils.validation import as_generator, check_array, check_features_labels
+from numdl.utils.validation import as_generator, check_array, check_features_labels, check_fitted_features
 
 __all__ = ["Split", "split_data", "Standardizer", "center"]
 
@@ -140,13 +140,8 @@ class Standardizer:
         return self
 
     def _check(self, Y):
-        if not hasattr(self, "mean_"):
-            raise RuntimeError("Standardizer: not fitted yet; call fit(Y_train) first")
-        Y = check_array(Y, "Y", ndim=2)
-        if Y.shape[0] != self.mean_.shape[0]:
-            raise ValueError(f"Y: expected {self.mean_.shape[0]} features (rows) as in fit, "
-                             f"got shape {Y.shape}")
-        return Y
+        n_f = self.mean_.shape[0] if hasattr(self, "mean_") else None
+        return check_fitted_features(Y, n_f, "Standardizer")
 
     def transform(self, Y) -> np.ndarray:
         """Return ``(Y - mean_) / scale_`` for ``Y (n_f, n)``, in the dtype of ``Y``."""

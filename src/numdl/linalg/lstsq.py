@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from numdl.utils.validation import check_array, check_labels
+from numdl.utils.validation import check_array, check_fitted_features, check_labels
 
 __all__ = [
     "RankDeficientWarning", "LstsqResult", "BiasVariance",
@@ -395,13 +395,8 @@ class LeastSquaresClassifier:
         return self
 
     def _check_fitted(self, Y) -> np.ndarray:
-        if not hasattr(self, "W_"):
-            raise RuntimeError("LeastSquaresClassifier: not fitted yet; call fit(Y, C) first")
-        Y = check_array(Y, "Y", ndim=2)
-        if Y.shape[0] != self.W_.shape[1]:
-            raise ValueError(f"Y: expected {self.W_.shape[1]} features (rows) as in fit, "
-                             f"got shape {Y.shape}")
-        return Y
+        n_f = self.W_.shape[1] if hasattr(self, "W_") else None
+        return check_fitted_features(Y, n_f, "LeastSquaresClassifier")
 
     def decision_function(self, Y) -> np.ndarray:
         """Scores ``S = W Y + b eᵀ``, shape ``(n_c, n)``."""

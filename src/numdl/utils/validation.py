@@ -82,3 +82,17 @@ def check_features_labels(Y, C, *, y_name: str = "Y", c_name: str = "C"):
     Y = check_array(Y, y_name, ndim=2)
     C = check_labels(C, c_name, n=Y.shape[1])
     return Y, C
+
+
+def check_fitted_features(Y, n_f: int | None, owner: str) -> np.ndarray:
+    """Validate ``Y (n_f, n)`` for a fitted object that learned ``n_f`` features.
+
+    ``n_f is None`` means ``owner`` is not fitted yet (``RuntimeError``); a different
+    number of rows raises ``ValueError`` naming ``Y``.
+    """
+    if n_f is None:
+        raise RuntimeError(f"{owner}: not fitted yet; call fit first")
+    Y = check_array(Y, "Y", ndim=2)
+    if Y.shape[0] != n_f:
+        raise ValueError(f"Y: expected {n_f} features (rows) as in fit, got shape {Y.shape}")
+    return Y
